@@ -1,0 +1,1 @@
+"""The ToolCoder stages and the turn pipeline."""
