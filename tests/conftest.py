@@ -59,3 +59,11 @@ def loopback():
     server = LoopbackServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def tiny_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random-weight llama GGUF (tests/tinymodel.py), written once per test session."""
+    from tinymodel import write_tiny_gguf
+
+    return write_tiny_gguf(tmp_path_factory.mktemp("models") / "tiny.gguf")
