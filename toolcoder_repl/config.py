@@ -64,8 +64,11 @@ class Config:
     models: list[str] = field(default_factory=list)  # model specs offered by the model picker
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        return {k: v for k, v in data.items() if v is not None}
+        # TOML has no null: drop unset values at every level ([llama] n_threads = None, ...)
+        def strip(d: dict[str, Any]) -> dict[str, Any]:
+            return {k: strip(v) if isinstance(v, dict) else v for k, v in d.items() if v is not None}
+
+        return strip(asdict(self))
 
 
 def _fill(cls: type, raw: dict[str, Any], where: str) -> Any:

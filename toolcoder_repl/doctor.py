@@ -52,7 +52,7 @@ def doctor_command(args: argparse.Namespace, rt: Runtime) -> int:
     print(f"python      {info['python']}")
     print(f"home        {info['home']}")
     for name, ver in info["packages"].items():
-        print(f"  {name:<16}{ver}")
+        print(f"  {name:<18}{ver}")
     print(f"model       {info['model'] or '-'} ({info['model_status']})")
     sandbox = info["sandbox"]
     print(f"sandbox     {sandbox['level']}" + (f"  WARNING: {sandbox['warning']}" if sandbox["warning"] else ""))

@@ -51,7 +51,9 @@ def load_model(spec: str | None, home: Home, config: Config, base_url: str | Non
         from .openai_backend import OpenAIModel
 
         key = home.get_key("OPENAI_API_KEY")
-        return OpenAIModel(rest, api_key=key, base_url=base_url or config.base_url)
+        model = OpenAIModel(rest, api_key=key, base_url=base_url or config.base_url)
+        model.check()  # unreachable server / refused key: fail now, before a turn starts
+        return model
     from .llama_cpp_backend import LlamaCppModel
 
     if kind == "gguf":
