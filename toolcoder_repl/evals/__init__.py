@@ -1,0 +1,1 @@
+"""Evaluation harnesses and the local benchmark services they run against."""

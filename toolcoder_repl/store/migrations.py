@@ -141,3 +141,20 @@ def m003_functions(db: sqlite_utils.Database) -> None:
     )
     db["functions"].create_index(["hash"], unique=True, if_not_exists=True)
     db["functions"].create_index(["name"], if_not_exists=True)
+
+
+@migration
+def m004_functions_fts(db: sqlite_utils.Database) -> None:
+    # Library search: FTS5 over name, docstring, tools used and the question that produced it;
+    # triggers keep it in step with `functions`. Porter stemming: "movies" finds "movie".
+    db["functions"].enable_fts(["name", "docstring", "tools", "query"], fts_version="FTS5",
+                               create_triggers=True, tokenize="porter")
+    db.execute("insert into functions_fts(functions_fts) values ('rebuild')")
+
+
+@migration
+def m005_demo_registrations(db: sqlite_utils.Database) -> None:
+    # Embedded demo toolsets registered once (evals/apibank/register.py): a row here with no
+    # toolset means the user removed it, so it is not added back.
+    db["demo_registrations"].create({"name": str, "registered_at": str}, pk="name",
+                                    if_not_exists=True)
