@@ -119,6 +119,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", help="API-Bank data folder (default: ../shared/data/api-bank)")
     _add_json(p)
 
+    p = sub.add_parser("eval", help="run a benchmark offline (RestBench, API-Bank) with --model")
+    p.add_argument("benchmark", choices=["restbench-tmdb", "restbench-spotify", "apibank-l1",
+                                         "apibank-l2"])
+    p.add_argument("--limit", type=int, metavar="N", help="only the first N items")
+    p.add_argument("--data", metavar="DIR", help="benchmark data folder (default: ../shared/data)")
+    _add_json(p)
+
     p = sub.add_parser("doctor", help="what is installed, configured and available")
     _add_json(p)
     return parser
@@ -155,6 +162,10 @@ def _handler(args: argparse.Namespace) -> Handler:
         from .evals.commands import demo_command
 
         return demo_command
+    if cmd == "eval":
+        from .evals.eval_command import eval_command
+
+        return eval_command
     if cmd == "doctor":
         from .doctor import doctor_command
 
