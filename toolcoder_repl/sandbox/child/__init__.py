@@ -1,0 +1,1 @@
+"""Code that runs inside the sandbox child: standard library only, never imported by the host."""
