@@ -1,0 +1,1 @@
+"""Screens of the TUI; each has its .tcss beside it."""

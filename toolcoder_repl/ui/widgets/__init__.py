@@ -1,0 +1,1 @@
+"""Reusable widgets: the turn view with its stage panels, code view, status line, prompt input."""
