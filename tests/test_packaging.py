@@ -14,7 +14,7 @@ from conftest import REPO
 @pytest.mark.slow
 def test_wheel_carries_bundled_data(tmp_path: Path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
          "-w", str(tmp_path), str(REPO)],
         check=True, capture_output=True, timeout=300,
     )

@@ -23,8 +23,8 @@ def rt(home):
 
 
 def scripted_app(rt: Runtime, replies: list, delay: float = 0.0, chunk: int = 16) -> ToolcoderApp:
-    rt._model_spec = "scripted:test"
-    rt._model = ScriptedModel(replies, name="scripted:test", delay=delay, chunk=chunk)
+    rt.use_model("scripted:test",
+                 ScriptedModel(replies, name="scripted:test", delay=delay, chunk=chunk))
     return ToolcoderApp(rt, pipeline_factory=rt.pipeline,
                         isolation_probe=lambda: ("rlimits", ""))
 

@@ -26,8 +26,8 @@ def rt(home):
 
 @pytest.mark.parametrize("theme", THEMES)
 def test_chat_after_a_full_turn(snap_compare, rt, theme):
-    rt._theme = theme
-    rt._model_spec = "scripted:demo.json"
+    rt.theme = theme
+    rt.use_model("scripted:demo.json")
     app = make_app(rt)
 
     async def run_before(pilot) -> None:
@@ -41,8 +41,8 @@ def test_chat_after_a_full_turn(snap_compare, rt, theme):
 
 @pytest.mark.parametrize("theme", THEMES)
 def test_functions_screen(snap_compare, rt, theme):
-    rt._theme = theme
-    rt._model_spec = "scripted:demo.json"
+    rt.theme = theme
+    rt.use_model("scripted:demo.json")
     tools = {t.qualname: t for t in rt.catalog.tools()}
     code = CALC_GOOD.strip("`").removeprefix("python\n")
     rt.library.save_from_code(code, tools_by_name=tools, query=CALC_QUERY, session_id=None,
@@ -53,6 +53,6 @@ def test_functions_screen(snap_compare, rt, theme):
 
 @pytest.mark.parametrize("theme", THEMES)
 def test_first_run_screen(snap_compare, rt, theme):
-    rt._theme = theme
+    rt.theme = theme
     app = ToolcoderApp(rt, isolation_probe=lambda: ("rlimits", ""))
     assert snap_compare(app, terminal_size=SIZE)

@@ -43,6 +43,11 @@ class Runtime:
     def theme(self) -> str:
         return self._theme or self.config.theme
 
+    @theme.setter
+    def theme(self, name: str) -> None:
+        """This run's theme (wins over --theme); persisting it is the caller's choice."""
+        self._theme = name
+
     @property
     def base_url(self) -> str | None:
         return self._base_url or self.config.base_url
@@ -57,6 +62,10 @@ class Runtime:
     @property
     def db(self):  # sqlite_utils.Database
         return self.store.db
+
+    def use_model(self, spec: str, model: Model | None = None) -> None:
+        """Switch this run to `spec`; `model` supplies an already built one (tests, demos)."""
+        self._model_spec, self._model = spec, model
 
     def model(self, spec: str | None = None) -> Model:
         """The model for this run; loaded once (GGUF weights stay in memory)."""

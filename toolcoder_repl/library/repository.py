@@ -179,6 +179,14 @@ class Library:
         self.db["functions"].delete(row.id)
         return True
 
+    def mark_stale(self, name: str, stale: bool = True) -> bool:
+        """Set by hand (functions screen): a stale function is not offered to the model."""
+        fn = self.get(name)
+        if fn is None:
+            return False
+        self.db["functions"].update(fn.id, {"stale": int(stale)})
+        return True
+
     def record_use(self, name: str, ok: bool) -> None:
         """A run called this saved function; a success also re-validates a stale one."""
         fn = self.get(name)

@@ -110,7 +110,7 @@ class ToolcoderApp(App):
 
     def _persist_theme(self, theme: Any) -> None:
         name = getattr(theme, "name", str(theme))
-        self.rt._theme = name  # this run, even when --theme was given
+        self.rt.theme = name  # this run, even when --theme was given
         try:
             config = self.rt.home.load_config()
             config.theme = name

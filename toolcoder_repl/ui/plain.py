@@ -199,7 +199,7 @@ class PlainRepl:
         config = self.rt.home.load_config()
         config.theme = name
         self.rt.home.save_config(config)
-        self.rt._theme = name
+        self.rt.theme = name
         self.write(f"theme: {name} (used by the full-screen chat)\n")
 
 

@@ -161,11 +161,7 @@ class FunctionsScreen(Screen):
         if fn is None:
             return
         stale = not fn.stale
-        mark = getattr(self.library, "mark_stale", None)
-        if mark is not None:
-            mark(fn.name, stale)
-        else:  # the library has no setter: flip the column it reads
-            self.app.rt.db["functions"].update(fn.id, {"stale": int(stale)})
+        self.library.mark_stale(fn.name, stale)
         self.notify(f"{fn.name}: {'stale' if stale else 'fresh'}")
         self.refresh_list(self.query_one("#search", Input).value)
 
