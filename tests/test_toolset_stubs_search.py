@@ -75,3 +75,18 @@ def test_search_ranks_relevant_tools(tmdb):
 def test_nearest_tools(tmdb, unknown, expected):
     names = [t.name for t in nearest_tools(unknown, tmdb, k=3)]
     assert expected in names, names
+
+
+def test_return_annotation_follows_documented_response():
+    def op(responses):
+        return {"get": {"operationId": "x", "responses": responses}}
+
+    spec = {"openapi": "3.0.0", "info": {"title": "t", "version": "1"}, "paths": {
+        "/undocumented": op({"200": {"description": "ok"}}),
+        "/empty": op({"204": {"description": "done"}}),
+        "/json": op({"200": {"description": "ok", "content": {"application/json": {
+            "schema": {"type": "object", "properties": {"id": {"type": "integer"}}}}}}}),
+    }}
+    tools, _ = tools_from_spec(spec, "t")
+    returns = {t.path: render_stub(t).splitlines()[0].rsplit("->", 1)[1] for t in tools}
+    assert returns == {"/undocumented": " Any:", "/empty": " None:", "/json": " dict:"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import sys
 from pathlib import Path
@@ -27,6 +28,28 @@ def _tools(rt: Runtime) -> tuple[list[dict], object]:
         return executor.call(qualname, args).to_json()
 
     return [child_descriptor(t) for t in tools], handler
+
+
+def split_final_expression(code: str) -> tuple[str, str | None]:
+    """Like a notebook cell: a file ending in an expression statement returns its value.
+
+    The expression's lines are blanked rather than removed so traceback line numbers still
+    match the file. Code that does not parse is returned as is (the sandbox reports the error).
+    """
+    try:
+        body = ast.parse(code).body
+    except SyntaxError:
+        return code, None
+    last = body[-1] if body else None
+    if not isinstance(last, ast.Expr) or last.col_offset != 0 or last.end_lineno is None:
+        return code, None
+    lines = code.splitlines(keepends=True)
+    if any(";" in line for line in lines[last.lineno - 1 : last.end_lineno]):
+        return code, None  # `a = 1; a` shares its line with another statement
+    entry = "".join(lines[last.lineno - 1 : last.end_lineno]).strip()
+    for i in range(last.lineno - 1, last.end_lineno):
+        lines[i] = "\n"
+    return "".join(lines), entry
 
 
 def _print_human(result: ExecResult) -> None:
@@ -55,7 +78,9 @@ def exec_command(args: argparse.Namespace, rt: Runtime) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{args.file}: cannot read it ({exc})") from exc
     tools, handler = _tools(rt)
-    result = rt.sandbox.run(code, tools=tools, tool_handler=handler, filename=path.name)
+    code, entry = split_final_expression(code)
+    result = rt.sandbox.run(code, tools=tools, tool_handler=handler, entry=entry,
+                            filename=path.name)
     if args.json:
         out = result.to_json()
         keys = ("ok", "value", "stdout", "stderr", "traceback", "tool_calls", "isolation",

@@ -233,16 +233,18 @@ def _response_schema(op: dict, resolver: RefResolver) -> tuple[bool, Any]:
     codes = sorted(str(c) for c in responses if str(c).startswith("2"))
     code = codes[0] if codes else ("default" if "default" in responses else None)
     if code is None:
-        return False, None
+        return True, None  # nothing documented: the API may still answer JSON
     resp = resolver.resolve(responses.get(code) if code in responses else responses.get(int(code)))
     if not isinstance(resp, dict):
-        return False, None
+        return True, None
     if "schema" in resp:  # Swagger 2
         return True, resp["schema"]
     content = resp.get("content") or {}
     media = next((m for m in content if "json" in m), None) or next(iter(content), None)
     if media is None:
-        return False, None  # no content: the call returns None
+        # Only 204/205 promise an empty answer; a spec that just omits `content` (common in
+        # hand-written specs) may still answer JSON, so the stub says `Any`, not `None`.
+        return code not in ("204", "205"), None
     return True, (content[media] or {}).get("schema")
 
 
