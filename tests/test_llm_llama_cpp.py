@@ -82,6 +82,17 @@ def test_python_block_grammar_forces_valid_output(model: LlamaCppModel) -> None:
     assert good == TRIES
 
 
+def test_function_block_grammar_forces_a_def(model: LlamaCppModel) -> None:
+    fence = re.compile(r"\A```python\n(?:(?:import |from )[^\n]*\n)*def [A-Za-z_]\w*\("
+                       r"[^\n]*\n((?:[^`\n][^\n]*)?\n)*```\Z")
+    good = 0
+    for _ in range(TRIES):
+        text = complete(model, MESSAGES, max_tokens=1000, temperature=0.8,
+                        grammar=grammars.PYTHON_FUNCTION_BLOCK)
+        good += bool(fence.match(text))
+    assert good == TRIES
+
+
 def test_json_schema_forces_valid_output(model: LlamaCppModel) -> None:
     schema = {
         "type": "object",

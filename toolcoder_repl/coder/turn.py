@@ -183,11 +183,9 @@ def system_message() -> Message:
 
 
 def code_grammar(model: Any) -> str | None:
-    """The GBNF for one fenced Python block when the backend enforces grammars."""
+    """The GBNF for one fenced block defining a function, when the backend enforces grammars."""
     if not getattr(model, "supports_grammar", False):
         return None
-    try:
-        from ..llm.grammars import PYTHON_CODE_BLOCK
-    except ImportError:
-        return None
-    return PYTHON_CODE_BLOCK
+    from ..llm.grammars import PYTHON_FUNCTION_BLOCK
+
+    return PYTHON_FUNCTION_BLOCK

@@ -16,6 +16,16 @@ root ::= "```python\n" line+ "```"
 line ::= ([^`\n] [^\n]*)? "\n"
 """
 
+# A fenced block holding a function: up to 8 import lines, a `def` line, then anything. Every
+# coder stage answers with a function, so small models cannot drift into prose. (The preamble is
+# bounded and has no blank lines: an unbounded one lets a model loop there until max_tokens.)
+PYTHON_FUNCTION_BLOCK = r"""
+root    ::= "```python\n" pre{0,8} defline line* "```"
+pre     ::= ("import " | "from ") [^\n]* "\n"
+defline ::= "def " [A-Za-z_] [A-Za-z0-9_]{0,60} "(" [^\n]* "\n"
+line    ::= ([^`\n] [^\n]*)? "\n"
+"""
+
 # Any JSON object. Whitespace is bounded (unbounded whitespace lets small models loop forever),
 # numbers have bounded digits, as in llama.cpp's own json.gbnf.
 JSON_OBJECT = r"""
