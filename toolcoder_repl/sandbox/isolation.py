@@ -7,8 +7,8 @@ Levels, strongest first:
   system/python folders readable, no TCP, no signals outside its domain), runs as a private
   unprivileged uid when we are root, rlimits, seccomp.
 - rlimits: rlimits, a private unprivileged uid when we are root, seccomp (x86_64/aarch64),
-  scrubbed environment. World-readable files stay readable and world-writable folders
-  writable: a visible warning.
+  scrubbed environment. World-readable files stay readable; seccomp refuses every file write
+  (nothing else confines the filesystem): a visible warning.
 In every level the seccomp filter refuses sockets, fork/exec and namespace syscalls (threads
 stay allowed), so subprocesses, fork bombs and network access fail inside the child.
 
@@ -30,9 +30,9 @@ LEVELS = ("bubblewrap", "landlock", "rlimits")
 WARN_LANDLOCK = ("sandbox: bubblewrap unavailable; using Landlock + rlimits (no PID or network "
                  "namespace; network blocked by Landlock and seccomp)")
 WARN_RLIMITS_ROOT = ("sandbox: no bubblewrap or Landlock; code runs with rlimits, seccomp and a "
-                     "private uid only: it can read world-readable files and write to /tmp")
+                     "private uid only: it can read world-readable files (file writes are refused)")
 WARN_RLIMITS_USER = ("sandbox: no bubblewrap or Landlock; code runs with rlimits and seccomp only: "
-                     "it can read every file your user can read")
+                     "it can read every file your user can read (file writes are refused)")
 
 
 @dataclass

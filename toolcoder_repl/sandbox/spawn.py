@@ -173,6 +173,8 @@ def spawn(level: IsolationLevel, limits: SandboxLimits) -> Child:
         "rlimits": rlimits, "drop_uid": uid, "tmp": child_tmp, "python_roots": python_roots(),
         "pdeathsig": level.name != "bubblewrap", "seccomp": True, "preimport": PREIMPORT,
         "landlock": None,
+        # Nothing confines the filesystem at the rlimits level: refuse file writes instead.
+        "no_writes": level.name == "rlimits",
     }
     if level.name == "landlock":
         ro = [*SYSTEM_DIRS, *python_roots(), str(CHILD_DIR), "/dev/urandom", "/dev/random",

@@ -178,11 +178,39 @@ _ARCHES = {
 }
 
 
+# With no filesystem confinement at all (the rlimits level), file writes are refused outright:
+# opens with a write/create flag (flags argument offset in seccomp_data) and every call that
+# creates, removes, renames or relinks a path. Reads stay allowed.
+O_WRITE_MASK = 0x1 | 0x2 | 0x40 | 0x200 | 0x400  # O_WRONLY O_RDWR O_CREAT O_TRUNC O_APPEND
+_WRITE_CALLS = {
+    "x86_64": ({"open": (2, 24), "openat": (257, 32)},
+               {"creat": 85, "openat2": 437, "mkdir": 83, "mkdirat": 258, "rmdir": 84,
+                "unlink": 87, "unlinkat": 263, "rename": 82, "renameat": 264, "renameat2": 316,
+                "link": 86, "linkat": 265, "symlink": 88, "symlinkat": 266, "truncate": 76,
+                "chmod": 90, "fchmodat": 268, "mknod": 133, "mknodat": 259}),
+    "aarch64": ({"openat": (56, 32)},
+                {"openat2": 437, "mkdirat": 34, "unlinkat": 35, "renameat": 38, "renameat2": 276,
+                 "linkat": 37, "symlinkat": 36, "truncate": 45, "fchmodat": 53, "mknodat": 33}),
+}
+
+
 def _ins(code: int, k: int, jt: int = 0, jf: int = 0) -> bytes:
     return struct.pack("=HBBI", code, jt, jf, k & 0xFFFFFFFF)
 
 
-def seccomp_program(machine: str) -> bytes:
+def _no_write_rules(machine: str) -> list[bytes]:
+    opens, calls = _WRITE_CALLS[machine]
+    prog = [b for nr in calls.values()
+            for b in (_ins(JEQ_K, nr, 0, 1), _ins(RET_K, RET_ERRNO | EACCES))]
+    for nr, flags_offset in opens.values():
+        # nr matches: load the flags; any write bit -> EACCES; else reload nr and go on.
+        prog += [_ins(JEQ_K, nr, 0, 4), _ins(LD_ABS_W, flags_offset),
+                 _ins(JSET_K, O_WRITE_MASK, 0, 1), _ins(RET_K, RET_ERRNO | EACCES),
+                 _ins(LD_ABS_W, 0)]
+    return prog
+
+
+def seccomp_program(machine: str, no_writes: bool = False) -> bytes:
     arch, deny, clone_nr = _ARCHES[machine]
     prog = [_ins(LD_ABS_W, 4), _ins(JEQ_K, arch, 1, 0), _ins(RET_K, RET_KILL_PROCESS),
             _ins(LD_ABS_W, 0)]
@@ -191,17 +219,19 @@ def seccomp_program(machine: str) -> bytes:
     for name, nr in deny.items():
         errno = {"socket": EACCES, "clone3": ENOSYS}.get(name, EPERM)
         prog += [_ins(JEQ_K, nr, 0, 1), _ins(RET_K, RET_ERRNO | errno)]
+    if no_writes:
+        prog += _no_write_rules(machine)
     # clone: allowed only for threads (CLONE_THREAD in the flags, args[0] low word).
     prog += [_ins(JEQ_K, clone_nr, 0, 4), _ins(LD_ABS_W, 16), _ins(JSET_K, CLONE_THREAD, 0, 1),
              _ins(RET_K, RET_ALLOW), _ins(RET_K, RET_ERRNO | EPERM), _ins(RET_K, RET_ALLOW)]
     return b"".join(prog)
 
 
-def apply_seccomp() -> bool:
+def apply_seccomp(no_writes: bool = False) -> bool:
     machine = platform.machine()
     if machine not in _ARCHES:
         return False
-    prog = seccomp_program(machine)
+    prog = seccomp_program(machine, no_writes)
     filt = ctypes.create_string_buffer(prog, len(prog))
 
     class SockFprog(ctypes.Structure):
@@ -244,5 +274,5 @@ def apply(setup: dict) -> dict:
     if ruleset is not None:
         restrict_landlock(ruleset)
     if setup.get("seccomp", True):
-        notes["seccomp"] = apply_seccomp()
+        notes["seccomp"] = apply_seccomp(bool(setup.get("no_writes")))
     return notes
