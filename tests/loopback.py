@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from toolcoder_repl.evals.loopback_http import JsonHandler, ThreadedServer
 
 
 @dataclass
@@ -40,7 +40,7 @@ class LoopbackServer:
     def __init__(self) -> None:
         self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self.requests: list[Request] = []
-        self._httpd: ThreadingHTTPServer | None = None
+        self._server: ThreadedServer | None = None
 
     def route(self, method: str, template: str, handler: Handler) -> None:
         pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
@@ -48,22 +48,13 @@ class LoopbackServer:
 
     @property
     def url(self) -> str:
-        assert self._httpd is not None, "start() the server first"
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        assert self._server is not None, "start() the server first"
+        return self._server.url
 
     def start(self) -> LoopbackServer:
         server = self
 
-        class _Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            # Headers and body go out in separate writes; without this each keep-alive request
-            # waits ~40 ms for a delayed ACK.
-            disable_nagle_algorithm = True
-
-            def log_message(self, *args: Any) -> None:  # keep test output quiet
-                pass
-
+        class _Handler(JsonHandler):
             def _serve(self) -> None:
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
@@ -81,33 +72,21 @@ class LoopbackServer:
                     result = (404, {"error": f"no route {self.command} {parts.path}"})
                 status, body, *rest = result
                 headers = dict(rest[0]) if rest else {}
+                content_type = headers.pop("Content-Type", None)
                 if isinstance(body, (dict, list)):
-                    data = json.dumps(body).encode()
-                    headers.setdefault("Content-Type", "application/json")
+                    data, default_type = json.dumps(body).encode(), "application/json"
                 elif isinstance(body, str):
-                    data = body.encode()
-                    headers.setdefault("Content-Type", "text/plain")
+                    data, default_type = body.encode(), "text/plain"
                 else:
-                    data = body
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                try:
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
+                    data, default_type = body, None
+                self.reply(status, data, content_type or default_type, headers)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        self._server = ThreadedServer(_Handler, name="loopback").start()
         return self
 
     def stop(self) -> None:
-        if self._httpd:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
+        if self._server:
+            self._server.stop()
+            self._server = None

@@ -72,23 +72,17 @@ def test_stop_strings_and_max_tokens(model: LlamaCppModel) -> None:
     assert model.last_usage.completion_tokens <= 5
 
 
-def test_python_block_grammar_forces_valid_output(model: LlamaCppModel) -> None:
-    fence = re.compile(r"\A```python\n((?:[^`\n][^\n]*)?\n)+```\Z")
+@pytest.mark.parametrize("grammar, shape", [
+    ("PYTHON_CODE_BLOCK", r"\A```python\n((?:[^`\n][^\n]*)?\n)+```\Z"),
+    ("PYTHON_FUNCTION_BLOCK", r"\A```python\n(?:(?:import |from )[^\n]*\n)*def [A-Za-z_]\w*\("
+                              r"[^\n]*\n((?:[^`\n][^\n]*)?\n)*```\Z"),
+])
+def test_code_grammars_force_valid_output(model: LlamaCppModel, grammar: str, shape: str) -> None:
+    fence = re.compile(shape)
     good = 0
     for _ in range(TRIES):
         text = complete(model, MESSAGES, max_tokens=1000, temperature=0.8,
-                        grammar=grammars.PYTHON_CODE_BLOCK)
-        good += bool(fence.match(text))
-    assert good == TRIES
-
-
-def test_function_block_grammar_forces_a_def(model: LlamaCppModel) -> None:
-    fence = re.compile(r"\A```python\n(?:(?:import |from )[^\n]*\n)*def [A-Za-z_]\w*\("
-                       r"[^\n]*\n((?:[^`\n][^\n]*)?\n)*```\Z")
-    good = 0
-    for _ in range(TRIES):
-        text = complete(model, MESSAGES, max_tokens=1000, temperature=0.8,
-                        grammar=grammars.PYTHON_FUNCTION_BLOCK)
+                        grammar=getattr(grammars, grammar))
         good += bool(fence.match(text))
     assert good == TRIES
 

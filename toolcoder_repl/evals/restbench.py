@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,6 +24,7 @@ from ..resources import package_dir
 from ..toolset.refs import RefResolver
 from . import metrics
 from .harness import EvalItem, ItemRecord
+from .loopback_http import JsonHandler, ThreadedServer
 
 BENCHMARKS = {"restbench-tmdb": "tmdb", "restbench-spotify": "spotify"}
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -155,13 +154,12 @@ class MockRestService:
     def __init__(self, spec: dict[str, Any]) -> None:
         self.routes = routes_from_spec(spec)
         self.calls: list[str] = []
-        self._httpd: ThreadingHTTPServer | None = None
+        self._server: ThreadedServer | None = None
 
     @property
     def url(self) -> str:
-        assert self._httpd is not None, "start() the service first"
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        assert self._server is not None, "start() the service first"
+        return self._server.url
 
     def match(self, method: str, path: str) -> Route | None:
         for route in self.routes:
@@ -172,13 +170,7 @@ class MockRestService:
     def start(self) -> MockRestService:
         service = self
 
-        class _Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
+        class _Handler(JsonHandler):
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 if length:
@@ -191,30 +183,20 @@ class MockRestService:
                 else:
                     service.calls.append(route[2])
                     status, body = route[3], route[4]
-                data = b"" if status == 204 else json.dumps(body).encode()
-                self.send_response(status)
-                if status != 204:
-                    self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                try:
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
+                if status == 204:
+                    self.reply(status, b"", content_type=None)
+                else:
+                    self.reply(status, json.dumps(body).encode())
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._httpd.daemon_threads = True
-        threading.Thread(target=self._httpd.serve_forever, name="restbench-mock",
-                         daemon=True).start()
+        self._server = ThreadedServer(_Handler, name="restbench-mock").start()
         return self
 
     def close(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
 
 
 def register(catalog: Any, name: str, spec: dict[str, Any], base_url: str) -> int:

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from ..loopback_http import JsonHandler, ThreadedServer
 from .openapi import openapi_spec
 from .registry import BadRequest, all_apis, call, envelope
 from .state import State
@@ -48,9 +47,7 @@ class ApiBankService:
                 return 400, envelope(name, inp, None, f"{type(exc).__name__}: {exc}")
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive
-    disable_nagle_algorithm = True  # headers and body go out in separate writes
+class _Handler(JsonHandler):
     timeout = 30  # a client that stalls mid-request does not hold a thread forever
     server_version = "apibank-demo/1"
     service: ApiBankService  # set on the subclass made per server
@@ -59,12 +56,8 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("%s " + format, self.address_string(), *args)
 
     def _send(self, status: int, body: Any) -> None:
-        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.reply(status, json.dumps(body, ensure_ascii=False).encode("utf-8"),
+                   "application/json; charset=utf-8")
 
     def _path(self) -> str:
         return self.path.split("?", 1)[0].rstrip("/") or "/"
@@ -124,30 +117,23 @@ class ApiBankServer:
     def __init__(self, port: int = 0, host: str = "127.0.0.1") -> None:
         self.service = ApiBankService()
         handler = type("Handler", (_Handler,), {"service": self.service})
-        self.httpd = ThreadingHTTPServer((host, port), handler)
-        self.httpd.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        self._server = ThreadedServer(handler, host, port, name="apibank")
+        self.httpd = self._server.httpd
 
     @property
     def port(self) -> int:
-        return int(self.httpd.server_address[1])
+        return self._server.port
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> ApiBankServer:
-        self._thread = threading.Thread(target=self.httpd.serve_forever, name="apibank",
-                                        kwargs={"poll_interval": 0.2}, daemon=True)
-        self._thread.start()
+        self._server.start()
         return self
 
     def serve_forever(self) -> None:
         self.httpd.serve_forever(poll_interval=0.5)
 
     def stop(self) -> None:
-        if self._thread is not None:
-            self.httpd.shutdown()
-            self._thread.join(timeout=5)
-            self._thread = None
-        self.httpd.server_close()
+        self._server.stop()
